@@ -1,0 +1,86 @@
+import { ConfigError } from "./errors.ts";
+
+export type Mode = "local" | "gcp";
+
+/** Everything the platform reads from its environment, parsed once and passed in. */
+export interface Config {
+  mode: Mode;
+  /** Local mode: root folder of the embedded stand-ins (objects, documents, broker, warehouse). */
+  dataDir: string;
+  project: string;
+  region: string;
+  /** Prefix of every cloud resource name (topics, subscriptions, functions, buckets). */
+  prefix: string;
+  lakeBucket: string;
+  firestoreDatabase: string;
+  bigqueryLocation: string;
+  stagingDataset: string;
+  warehouseDataset: string;
+  salesCollection: string;
+  ledgerCollection: string;
+  /** Dataform repository resource name (gcp mode). */
+  dataformRepository: string | undefined;
+  /** Key for the keyed hash that pseudonymises PII in silver. */
+  piiHashKey: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const ID = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
+
+function read(env: Env, name: string, fallback: string | undefined, pattern?: RegExp, hint?: string): string {
+  const raw = env[name];
+  const value = raw === undefined || raw === "" ? fallback : raw;
+  if (value === undefined) throw new ConfigError(`${name} is required${hint ? `: ${hint}` : ""}`);
+  if (pattern && !pattern.test(value)) {
+    throw new ConfigError(`${name}=${JSON.stringify(value)} is invalid${hint ? `: ${hint}` : ""}`);
+  }
+  return value;
+}
+
+/** Parses the environment; throws ConfigError naming the first variable that is missing or wrong. */
+export function loadConfig(env: Env = process.env): Config {
+  const mode = read(env, "WINTER_DAYS_MODE", "local", /^(local|gcp)$/, "local or gcp") as Mode;
+  const cloud = mode === "gcp";
+  const project = read(
+    env,
+    "GOOGLE_CLOUD_PROJECT",
+    cloud ? undefined : "winter-days-local",
+    /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    "a Google Cloud project id",
+  );
+  const prefix = read(env, "WINTER_DAYS_PREFIX", "winter-days", ID, "lowercase letters, digits and dashes");
+  return {
+    mode,
+    dataDir: read(env, "WINTER_DAYS_DATA_DIR", ".winter-days"),
+    project,
+    region: read(
+      env,
+      "WINTER_DAYS_REGION",
+      "europe-west1",
+      /^[a-z]+-[a-z]+[0-9]$/,
+      "a region such as europe-west1",
+    ),
+    prefix,
+    lakeBucket: read(
+      env,
+      "WINTER_DAYS_LAKE_BUCKET",
+      `${project}-${prefix}-lake`,
+      /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
+    ),
+    firestoreDatabase: read(env, "WINTER_DAYS_FIRESTORE_DATABASE", "(default)"),
+    bigqueryLocation: read(env, "WINTER_DAYS_BIGQUERY_LOCATION", "EU"),
+    stagingDataset: "winter_days_staging",
+    warehouseDataset: "winter_days_warehouse",
+    salesCollection: "winter_sales",
+    ledgerCollection: "winter_days_runs",
+    dataformRepository: env.WINTER_DAYS_DATAFORM_REPOSITORY || undefined,
+    piiHashKey: read(
+      env,
+      "WINTER_DAYS_PII_HASH_KEY",
+      cloud ? undefined : "local-development-key-not-secret",
+      /^.{16,}$/,
+      "at least 16 characters; in the cloud it comes from Secret Manager",
+    ),
+  };
+}

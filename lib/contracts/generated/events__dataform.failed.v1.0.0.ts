@@ -1,0 +1,71 @@
+// Generated from schemas/ by `npm run gen:types`. Do not edit: change the schema and regenerate.
+
+
+/**
+ * The Dataform invocation of a batch date ended FAILED or CANCELLED.
+ */
+export type DataformFailed = (EventEnvelope & {
+event_type: "dataform.failed"
+schema_version: "1.0.0"
+source: "warehouse"
+batch_date?: unknown
+batch_id?: unknown
+location?: unknown
+record_count?: unknown
+produced_at?: unknown
+producer?: unknown
+/**
+ * Dataform workflow invocation resource name.
+ */
+workflow_invocation: string
+/**
+ * Terminal state.
+ */
+state: ("FAILED" | "CANCELLED")
+/**
+ * Targets of the actions that failed.
+ */
+failed_actions: string[]
+})
+
+/**
+ * Fields every winter-days event carries. Events travel as the data of a Pub/Sub message; the message attributes repeat event_type and schema_version so subscribers can route without parsing.
+ */
+export interface EventEnvelope {
+/**
+ * Event type, e.g. batch.landed.
+ */
+event_type: string
+/**
+ * Version of the event schema the data follows.
+ */
+schema_version: string
+/**
+ * Data source for batch events; warehouse or churn for the date-level stages.
+ */
+source: ("sales" | "clickstream" | "startups" | "warehouse" | "churn")
+/**
+ * Business date of the batch.
+ */
+batch_date: string
+/**
+ * Deterministic id of the batch: <source>-<date>-<hash>.
+ */
+batch_id: string
+/**
+ * Where the data is: a gs:// URI or prefix, a firestore:// collection, or a resource name.
+ */
+location: string
+/**
+ * Number of records at location for this batch.
+ */
+record_count: number
+/**
+ * When the producer emitted the event.
+ */
+produced_at: string
+/**
+ * Name of the generator or hop that emitted the event.
+ */
+producer: string
+}
