@@ -26,7 +26,7 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
-const ID = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
+const ID = /^[a-z][a-z0-9-]{0,20}[a-z0-9]$/;
 
 function read(env: Env, name: string, fallback: string | undefined, pattern?: RegExp, hint?: string): string {
   const raw = env[name];

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { makeEvent } from "../../lib/contracts/events.ts";
-import { renderSchemaTypes } from "../../lib/contracts/render-types.ts";
-import { Contracts } from "../../lib/contracts/validator.ts";
-import { PermanentError, SchemaViolation } from "../../lib/errors.ts";
+import { makeEvent } from "../../../lib/contracts/events.ts";
+import { renderSchemaTypes } from "../../../lib/contracts/render-types.ts";
+import { Contracts } from "../../../lib/contracts/validator.ts";
+import { PermanentError, SchemaViolation } from "../../../lib/errors.ts";
 
-const generatedDir = fileURLToPath(new URL("../../lib/contracts/generated/", import.meta.url));
+const generatedDir = fileURLToPath(new URL("../../../lib/contracts/generated/", import.meta.url));
 
 describe("schemas and generated types", () => {
   it("keeps lib/contracts/generated in step with schemas/ (run npm run gen:types)", async () => {
