@@ -22,6 +22,12 @@ export interface Config {
   dataformRepository: string | undefined;
   /** Key for the keyed hash that pseudonymises PII in silver. */
   piiHashKey: string;
+  /** Churn label: no purchase in this many days after the feature cut-off. */
+  churnLabelWindowDays: number;
+  /** Vertex AI: the churn pipeline's service account, compiled spec and pipeline root (gcp mode). */
+  vertexServiceAccount: string;
+  vertexPipelineTemplate: string;
+  vertexPipelineRoot: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,6 +56,12 @@ export function loadConfig(env: Env = process.env): Config {
     "a Google Cloud project id",
   );
   const prefix = read(env, "WINTER_DAYS_PREFIX", "winter-days", ID, "lowercase letters, digits and dashes");
+  const lakeBucket = read(
+    env,
+    "WINTER_DAYS_LAKE_BUCKET",
+    `${project}-${prefix}-lake`,
+    /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
+  );
   return {
     mode,
     dataDir: read(env, "WINTER_DAYS_DATA_DIR", ".winter-days"),
@@ -75,6 +87,30 @@ export function loadConfig(env: Env = process.env): Config {
     salesCollection: "winter_sales",
     ledgerCollection: "winter_days_runs",
     dataformRepository: env.WINTER_DAYS_DATAFORM_REPOSITORY || undefined,
+    churnLabelWindowDays: Number(
+      read(env, "WINTER_DAYS_CHURN_LABEL_DAYS", "30", /^([1-9]|[1-8][0-9]|90)$/, "whole days from 1 to 90"),
+    ),
+    vertexServiceAccount: read(
+      env,
+      "WINTER_DAYS_VERTEX_SERVICE_ACCOUNT",
+      `${prefix}-vertex@${project}.iam.gserviceaccount.com`,
+      /^[a-z][a-z0-9-]{4,29}@[a-z0-9.-]+\.iam\.gserviceaccount\.com$/,
+      "a service account e-mail",
+    ),
+    vertexPipelineTemplate: read(
+      env,
+      "WINTER_DAYS_VERTEX_PIPELINE_TEMPLATE",
+      `gs://${lakeBucket}/mlops/pipelines/churn_pipeline.json`,
+      /^gs:\/\/.+\.json$/,
+      "a gs:// URI of the compiled pipeline spec",
+    ),
+    vertexPipelineRoot: read(
+      env,
+      "WINTER_DAYS_VERTEX_PIPELINE_ROOT",
+      `gs://${lakeBucket}/mlops/pipeline-root/`,
+      /^gs:\/\/.+/,
+      "a gs:// URI",
+    ),
     piiHashKey: read(
       env,
       "WINTER_DAYS_PII_HASH_KEY",

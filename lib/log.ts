@@ -6,14 +6,20 @@ export type Severity = "DEBUG" | "INFO" | "NOTICE" | "WARNING" | "ERROR" | "CRIT
 
 export type LogLabels = Record<string, string>;
 
+/** `projects/<project>/traces/<trace id>` from a W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
+export function traceOf(project: string, traceparent: string | undefined): string | undefined {
+  const match = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent ?? "");
+  return match ? `projects/${project}/traces/${match[1]}` : undefined;
+}
+
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   notice(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  /** A logger whose entries carry these labels as well. */
-  child(labels: LogLabels): Logger;
+  /** A logger whose entries carry these labels as well (and this trace, when given). */
+  child(labels: LogLabels, trace?: string): Logger;
 }
 
 export type LogSink = (line: string) => void;
@@ -47,7 +53,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = (severity: Severity, message: string, fields: Record<string, unknown> = {}) => {
     if (order[severity] < min) return;
     const entry: Record<string, unknown> = { severity, message, time: new Date().toISOString() };
-    for (const [key, value] of Object.entries(fields)) entry[key] = serialise(value);
+    for (const [key, value] of Object.entries(fields)) {
+      entry[key] = serialise(value);
+      // Cloud Error Reporting groups ERROR entries by a top-level stack_trace.
+      if (
+        value instanceof Error &&
+        order[severity] >= order.ERROR &&
+        entry.stack_trace === undefined &&
+        value.stack
+      ) {
+        entry.stack_trace = value.stack;
+      }
+    }
     if (Object.keys(labels).length > 0) entry["logging.googleapis.com/labels"] = labels;
     if (options.trace) entry["logging.googleapis.com/trace"] = options.trace;
     sink(JSON.stringify(entry));
@@ -58,7 +75,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     notice: (m, f) => write("NOTICE", m, f),
     warn: (m, f) => write("WARNING", m, f),
     error: (m, f) => write("ERROR", m, f),
-    child: (more) => createLogger({ ...options, sink, labels: { ...labels, ...more } }),
+    child: (more, trace) =>
+      createLogger({ ...options, sink, labels: { ...labels, ...more }, ...(trace ? { trace } : {}) }),
   };
 }
 

@@ -22,7 +22,10 @@ describe("configuration", () => {
   it.each([
     [{ WINTER_DAYS_MODE: "cloud" }, "WINTER_DAYS_MODE"],
     [{ WINTER_DAYS_MODE: "gcp" }, "GOOGLE_CLOUD_PROJECT is required"],
-    [{ WINTER_DAYS_MODE: "gcp", GOOGLE_CLOUD_PROJECT: "acme-data-prod" }, "WINTER_DAYS_PII_HASH_KEY is required"],
+    [
+      { WINTER_DAYS_MODE: "gcp", GOOGLE_CLOUD_PROJECT: "acme-data-prod" },
+      "WINTER_DAYS_PII_HASH_KEY is required",
+    ],
     [{ WINTER_DAYS_PREFIX: "Bad_Prefix" }, "WINTER_DAYS_PREFIX"],
     [{ WINTER_DAYS_REGION: "mars" }, "WINTER_DAYS_REGION"],
   ])("names the variable that is wrong: %o", (env, expected) => {

@@ -27,7 +27,10 @@ describe("the topology file", () => {
 
   it("carries every event type on exactly one topic", () => {
     for (const type of EVENT_TYPES) {
-      expect(topology.topics.filter((t) => t.event_type === type), type).toHaveLength(1);
+      expect(
+        topology.topics.filter((t) => t.event_type === type),
+        type,
+      ).toHaveLength(1);
     }
   });
 

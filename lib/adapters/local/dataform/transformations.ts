@@ -192,15 +192,33 @@ export class LocalTransformations implements Transformations {
   }
 
   #read(name: string): StoredInvocation {
-    const invocation = readJson<StoredInvocation>(
-      this.#invocationFile(idOf(name, "workflowInvocations")),
-      `workflow invocation ${name}`,
-    );
+    const file = this.#invocationFile(idOf(name, "workflowInvocations"));
+    const invocation = readJson<StoredInvocation>(file, `workflow invocation ${name}`);
     if (invocation.state === "RUNNING" && invocation.pid !== process.pid && !processAlive(invocation.pid)) {
-      invocation.state = "FAILED";
-      invocation.failureReason = `the process (pid ${invocation.pid}) running the invocation exited before it finished`;
+      this.#adopt(file, invocation);
     }
     return invocation;
+  }
+
+  /**
+   * Runs again, in this process, an invocation whose process died before it finished. Google's
+   * Dataform keeps running an invocation whatever happens to the caller; the stand-in gets the
+   * same outcome by re-running it, which is safe because every action replaces what it writes.
+   */
+  #adopt(file: string, invocation: StoredInvocation): void {
+    this.#options.logger?.warn("dataform invocation orphaned by a dead process; running it again", {
+      invocation: invocation.name,
+      pid: invocation.pid,
+    });
+    invocation.pid = process.pid;
+    invocation.actions = [];
+    writeJsonAtomically(file, invocation);
+    const compilation = readJson<StoredCompilation>(
+      this.#compilationFile(idOf(invocation.compilationResult, "compilationResults")),
+      `compilation result ${invocation.compilationResult}`,
+    );
+    const run = this.#queue.then(() => this.#execute(file, invocation, compilation));
+    this.#queue = run.catch(() => undefined);
   }
 
   async getWorkflowInvocation(name: string): Promise<InvocationStatus> {
