@@ -1,7 +1,7 @@
-import { createInterface } from "node:readline";
 import { BRONZE_METADATA, bronzePrefix, partName } from "../../lib/bronze.ts";
 import { type BatchLanded, makeEvent } from "../../lib/contracts/events.ts";
 import { RECORD_SCHEMAS, type SalesRecord, type Source } from "../../lib/contracts/records.ts";
+import { countLines } from "../../lib/count-lines.ts";
 import { PermanentError, TransientError } from "../../lib/errors.ts";
 import type { Hop, HopContext, HopOutcome } from "../../lib/hop.ts";
 import { parquetChunks } from "../../lib/parquet.ts";
@@ -98,16 +98,6 @@ async function exportSales(event: BatchLanded, ctx: HopContext): Promise<HopOutc
   return bronzeReady(event, ctx, [info], count);
 }
 
-async function countLines(ctx: HopContext, object: ObjectInfo): Promise<number> {
-  let lines = 0;
-  const reader = createInterface({
-    input: ctx.deps.objects.readStream(object.bucket, object.name),
-    crlfDelay: Infinity,
-  });
-  for await (const line of reader) if (line.trim() !== "") lines++;
-  return lines;
-}
-
 /** JSONL sources land straight in bronze: check they are all there and count what they hold. */
 async function checkJsonl(event: BatchLanded, ctx: HopContext): Promise<HopOutcome> {
   const { objects, config } = ctx.deps;
@@ -128,7 +118,7 @@ async function checkJsonl(event: BatchLanded, ctx: HopContext): Promise<HopOutco
     );
   }
   let count = 0;
-  for (const part of parts) count += await countLines(ctx, part);
+  for (const part of parts) count += await countLines(ctx.deps.objects, part);
   if (count !== event.record_count) {
     throw new PermanentError(
       "count-mismatch",

@@ -1,5 +1,5 @@
-import { createInterface } from "node:readline";
 import { makeEvent, type PredictionsReady } from "../../lib/contracts/events.ts";
+import { countLines } from "../../lib/count-lines.ts";
 import { PermanentError } from "../../lib/errors.ts";
 import type { Hop, HopContext } from "../../lib/hop.ts";
 import { isMetricsFile, isPredictionsFile, type MetricsRow } from "../../lib/ml/prediction-files.ts";
@@ -7,16 +7,6 @@ import { ensurePredictionTables, METRICS_TABLE, PREDICTIONS_TABLE } from "../../
 import type { DocumentData } from "../../lib/ports/documents.ts";
 import { gsUri, type ObjectInfo, parseGsUri } from "../../lib/ports/objects.ts";
 import type { VertexStage } from "../vertex-submit/handle.ts";
-
-async function countLines(ctx: HopContext, object: ObjectInfo): Promise<number> {
-  let lines = 0;
-  const reader = createInterface({
-    input: ctx.deps.objects.readStream(object.bucket, object.name),
-    crlfDelay: Infinity,
-  });
-  for await (const line of reader) if (line.trim() !== "") lines++;
-  return lines;
-}
 
 /** The prediction shards and the metrics file at the event's location. */
 async function predictionFiles(
@@ -69,7 +59,7 @@ export const predictionsLoadHop: Hop<"predictions.ready"> = {
     }
     const files = await predictionFiles(event, ctx);
     let lines = 0;
-    for (const file of files.predictions) lines += await countLines(ctx, file);
+    for (const file of files.predictions) lines += await countLines(ctx.deps.objects, file);
     if (lines !== event.record_count) {
       throw new PermanentError(
         "count-mismatch",
