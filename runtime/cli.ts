@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { parseScale, type Scale } from "../generators/scale.ts";
 import { deliverPending, runChain } from "./chain.ts";
 import { parseDate, parseInteger, parsePairs, progress, withPlatform, write } from "./commands/context.ts";
+import { registerDataformCommands } from "./commands/dataform.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
 import { registerReportCommands } from "./commands/report.ts";
 import { registerWorkflowsCommands } from "./commands/workflows.ts";
@@ -105,6 +106,7 @@ export function buildCli(): Command {
       });
     });
 
+  registerDataformCommands(program);
   registerDlqCommands(program);
   registerWorkflowsCommands(program);
   registerReportCommands(program);

@@ -7,6 +7,7 @@
 #   warehouse:     role on the winter_days_warehouse dataset
 #   dataform:      role on the Dataform repository
 #   act_as:        service accounts it launches work as (Dataform execution, Vertex pipeline)
+#   dead_letters:  role on every dead-letter keep subscription
 locals {
   function_access = {
     generate = {
@@ -17,6 +18,7 @@ locals {
       warehouse     = null
       dataform      = null
       act_as        = []
+      dead_letters  = null
     }
     export = {
       # Reads the sales documents, writes Parquet (overwriting on redelivery), checks JSONL in place.
@@ -26,6 +28,7 @@ locals {
       warehouse     = null
       dataform      = null
       act_as        = []
+      dead_letters  = null
     }
     dataform-invoke = {
       # Creates a compilation result and a workflow invocation that runs as the Dataform account.
@@ -35,6 +38,7 @@ locals {
       warehouse     = null
       dataform      = "roles/dataform.editor"
       act_as        = ["dataform"]
+      dead_letters  = null
     }
     dataform-poll = {
       # Reads the invocation state and, on failure, its actions.
@@ -44,6 +48,7 @@ locals {
       warehouse     = null
       dataform      = "roles/dataform.viewer"
       act_as        = []
+      dead_letters  = null
     }
     vertex-submit = {
       # Creates the PipelineJob from the spec under mlops/pipelines/, running as the Vertex account.
@@ -53,6 +58,7 @@ locals {
       warehouse     = null
       dataform      = null
       act_as        = ["vertex"]
+      dead_letters  = null
     }
     vertex-poll = {
       # Reads the PipelineJob state.
@@ -62,15 +68,29 @@ locals {
       warehouse     = null
       dataform      = null
       act_as        = []
+      dead_letters  = null
     }
     predictions-load = {
-      # Loads the prediction files under mlops/ into fact_predictions_churn (MERGE per batch).
+      # Loads the prediction and metrics files under mlops/ into fact_predictions_churn and
+      # model_metrics (partition replace per batch date), creating the tables when missing.
       project_roles = ["roles/datastore.user", "roles/bigquery.jobUser"]
       lake          = null
       mlops         = "roles/storage.objectViewer"
       warehouse     = "roles/bigquery.dataEditor"
       dataform      = null
       act_as        = []
+      dead_letters  = null
+    }
+    dlq-replay = {
+      # Operators replay dead letters: leases and acknowledges them on the keep subscriptions and
+      # republishes each to its hop's input topic (the topology lets it publish exactly those).
+      project_roles = []
+      lake          = null
+      mlops         = null
+      warehouse     = null
+      dataform      = null
+      act_as        = []
+      dead_letters  = "roles/pubsub.subscriber"
     }
   }
 
@@ -96,14 +116,18 @@ locals {
   }
 
   # Who invokes which function: the push subscription's identity for event hops, Cloud Scheduler for
-  # the generator, and the backfill workflow for every hop it calls.
+  # the generator, the backfill workflow for every hop it calls, and the operators for their tools.
   function_invokers = {
     for name, f in local.functions : name => merge(
       contains(keys(local.event_functions), name) ? { push = google_service_account.push_invoker.member } : {},
-      contains(keys(local.http_functions), name) ? { scheduler = google_service_account.scheduler.member } : {},
+      name == local.scheduled_function ? { scheduler = google_service_account.scheduler.member } : {},
       local.workflow_enabled && contains(keys(local.workflow_hops), name) ? { workflow = google_service_account.workflow.member } : {},
+      contains(keys(local.operator_functions), name) ? { for member in var.operators.members : "operator:${member}" => member } : {},
     )
   }
+
+  # Operators call their tools from their own machines or Cloud Shell, outside the project's network.
+  function_ingress = { for name, f in local.functions : name => contains(keys(local.operator_functions), name) ? var.operators.ingress : var.functions.ingress }
 }
 
 # Function images, kept apart from anything else in the project and pruned.
@@ -171,7 +195,7 @@ module "function" {
     timeout_seconds = each.value.timeout_seconds
     memory_mib      = each.value.memory_mib
     max_instances   = var.functions.max_instances
-    ingress         = var.functions.ingress
+    ingress         = local.function_ingress[each.key]
   }
 
   environment = local.function_env
@@ -260,4 +284,21 @@ resource "google_service_account_iam_member" "function_act_as" {
   service_account_id = local.act_as_targets[each.value.target]
   role               = "roles/iam.serviceAccountUser"
   member             = module.function[each.value.function].member
+}
+
+# dlq-replay leases, acknowledges and gives back dead letters on every dead-letter keep subscription.
+resource "google_pubsub_subscription_iam_member" "function_dead_letters" {
+  for_each = merge([
+    for name, a in local.function_access : {
+      for subscription in keys(local.dead_letter_keep_subscriptions) : "${name}/${subscription}" => {
+        function     = name
+        subscription = subscription
+        role         = a.dead_letters
+      }
+    } if a.dead_letters != null && contains(keys(local.functions), name)
+  ]...)
+
+  subscription = google_pubsub_subscription.keep[each.value.subscription].id
+  role         = each.value.role
+  member       = module.function[each.value.function].member
 }

@@ -219,7 +219,7 @@ resource "google_monitoring_alert_policy" "function_errors" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "A winter-days function logged at ERROR. Open the service's logs; permanent failures are also in the hop's `-dead-letter-keep` subscription (docs/deploy.md, dead-letter replay)."
+    content   = "A winter-days function logged at ERROR. Open the service's logs; permanent failures are also in the hop's `-dead-letter-keep` subscription (docs/operations/dead-letters.md)."
   }
 }
 
@@ -315,7 +315,13 @@ resource "google_monitoring_alert_policy" "dead_letters" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "Dead-lettered events are waiting. See their reason attributes, fix the cause, then replay them (docs/deploy.md, dead-letter replay)."
+    content   = <<-EOT
+      Dead-lettered events are waiting in a `-dead-letter-keep` subscription (the incident names it).
+      Runbook: docs/operations/dead-letters.md. Look at them first (`gcloud pubsub subscriptions pull`
+      acknowledges nothing), read `winter_days_failure_reason` against the runbook's table of reasons,
+      fix the cause, then replay with the function `${var.prefix}-dlq-replay`, a dry run first:
+      POST `{"subscription": "<keep subscription>", "dry_run": true}`.
+    EOT
   }
 }
 

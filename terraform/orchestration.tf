@@ -46,7 +46,8 @@ resource "google_workflows_workflow" "pipeline" {
   deletion_protection = var.deletion_protection
   source_contents     = file(local.workflow_path)
 
-  # Read with sys.get_env: <FUNCTION>_URL for every hop, plus where the platform lives.
+  # Read with sys.get_env: <FUNCTION>_URL for every hop it calls (GENERATE_URL, EXPORT_URL, …
+  # PREDICTIONS_LOAD_URL), plus where the platform lives.
   user_env_vars = merge(
     { for name, f in local.workflow_hops : "${upper(replace(name, "-", "_"))}_URL" => module.function[name].uri },
     {

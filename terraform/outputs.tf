@@ -65,3 +65,13 @@ output "service_accounts" {
     },
   )
 }
+
+output "bronze_tables" {
+  description = "The bronze external tables Dataform reads, by source (dataset.table)."
+  value       = { for source, t in google_bigquery_table.bronze : source => "${t.dataset_id}.${t.table_id}" }
+}
+
+output "pii_hash_key_table" {
+  description = "The table (dataset.table) to copy the PII hash key into from Secret Manager (docs/deploy.md)."
+  value       = "${google_bigquery_table.pii_hash_key.dataset_id}.${google_bigquery_table.pii_hash_key.table_id}"
+}

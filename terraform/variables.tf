@@ -81,6 +81,28 @@ variable "functions" {
   }
 }
 
+variable "operators" {
+  description = "The people who run the platform: who may call the operators' functions (dlq-replay, which replays dead letters) and from where."
+  type = object({
+    # IAM members, such as group:data-oncall@example.com; empty, nobody can call them.
+    members = optional(list(string), [])
+    # Operators call from their own machines or Cloud Shell, which is not internal traffic; the
+    # function still answers only an identity token of one of the members.
+    ingress = optional(string, "ALLOW_ALL")
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for member in var.operators.members : can(regex("^(user|group|serviceAccount):[^@\\s]+@[^@\\s]+$", member))])
+    error_message = "operators.members must be user:, group: or serviceAccount: members with an e-mail address (never allUsers or a whole domain)."
+  }
+
+  validation {
+    condition     = contains(["ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB", "ALLOW_ALL"], var.operators.ingress)
+    error_message = "operators.ingress must be ALLOW_INTERNAL_ONLY, ALLOW_INTERNAL_AND_GCLB or ALLOW_ALL."
+  }
+}
+
 variable "pubsub_agent_token_creator" {
   description = <<-EOT
     Grant the Pub/Sub service agent roles/iam.serviceAccountTokenCreator on the push-invoker service

@@ -88,10 +88,13 @@ function dateDiff(end, start, datePart) {
     : `DATE_DIFF(${end}, ${start}, ${part(datePart)})`;
 }
 
-/** TIMESTAMP_DIFF(end, start, part): whole parts elapsed between two timestamps. */
+/**
+ * TIMESTAMP_DIFF(end, start, part): whole parts elapsed between two timestamps (10:00:59 to 10:01:01
+ * is 0 minutes). DuckDB's date_sub counts the same; its date_diff would count boundaries crossed (1).
+ */
 function timestampDiff(end, start, datePart) {
   return isDuckDb()
-    ? `date_diff('${part(datePart).toLowerCase()}', ${start}, ${end})`
+    ? `date_sub('${part(datePart).toLowerCase()}', ${start}, ${end})`
     : `TIMESTAMP_DIFF(${end}, ${start}, ${part(datePart)})`;
 }
 
@@ -129,8 +132,22 @@ function tableOptions({ partitionBy, clusterBy, description }) {
   const clauses = [];
   if (partitionBy) clauses.push(`PARTITION BY ${partitionBy}`);
   if (clusterBy && clusterBy.length > 0) clauses.push(`CLUSTER BY ${clusterBy.join(", ")}`);
-  if (description) clauses.push(`OPTIONS (description = '${description.replace(/'/g, "\\'")}')`);
+  if (description) clauses.push(`OPTIONS (description = ${bigQueryString(description)})`);
   return clauses.join("\n");
+}
+
+/** A single-quoted BigQuery string literal (backslashes and quotes escaped). */
+function bigQueryString(value) {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Column options after a column's type in CREATE TABLE: its description in BigQuery, so the table's
+ * schema documents itself in the console; nothing in DuckDB, which has no column options.
+ */
+function columnOptions({ description }) {
+  if (isDuckDb() || !description) return "";
+  return `OPTIONS (description = ${bigQueryString(description)})`;
 }
 
 /** CURRENT_TIMESTAMP as a function call. */
@@ -152,5 +169,6 @@ module.exports = {
   countIf,
   starExcept,
   tableOptions,
+  columnOptions,
   now,
 };

@@ -4,8 +4,9 @@ import type { ParquetColumn } from "../../lib/parquet.ts";
 const text = (pick: (r: SalesRecord) => string) => pick;
 
 /**
- * Bronze Parquet layout of a sales record: every field of sales.v2.0.0, typed. batch_date is also
- * the hive partition in the object path; it is kept in the file so a file read alone is complete.
+ * Bronze Parquet layout of a sales record: every field of sales.v2.0.0, typed, except batch_date,
+ * which is the hive partition in the object path (`batch_date=YYYY-MM-DD/`): BigQuery's
+ * hive-partitioned external table refuses a partition key that is also a column of the file.
  */
 export const SALES_PARQUET_COLUMNS: Array<ParquetColumn<SalesRecord>> = [
   { name: "schema_version", kind: "string", value: text((r) => r.schema_version) },

@@ -140,7 +140,7 @@ const TOPOLOGY_DECODE = '${jsondecode(file("${path.module}/../topology/topology.
 type Collection = Map<string, Record<string, unknown>>;
 
 const FOR_EXPRESSION =
-  /^\$\{\{\s*for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(local\.[\w.]+)\s*:\s*([\w.]+)\s*=>\s*(\w+)(?:\s+if\s+(.+?))?\s*\}\}$/s;
+  /^\$\{\{\s*for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(local\.[\w.]+)\s*:\s*([\w.]+)\s*=>\s*([\w.]+)(?:\s+if\s+(.+?))?\s*\}\}$/s;
 
 /**
  * Evaluates a `for_each` (or local) expression that selects from the topology, such as
@@ -169,7 +169,7 @@ export function evaluateCollection(
     const scope: Record<string, unknown> = second
       ? { [first ?? ""]: itemKey, [second]: item }
       : { [first ?? ""]: item };
-    if (condition !== undefined && !evaluateCondition(condition, scope)) continue;
+    if (condition !== undefined && !evaluateCondition(condition, scope, { module, topology })) continue;
     const key = lookupPath(scope, keyExpr);
     const value = lookupPath(scope, valueExpr);
     if (typeof key !== "string") throw new Error(`${expression}: key ${keyExpr} is not a string`);
@@ -203,10 +203,62 @@ function lookupPath(scope: Record<string, unknown>, path: string): unknown {
   return value;
 }
 
-function evaluateCondition(condition: string, scope: Record<string, unknown>): boolean {
+/** Splits `text` on a binary operator outside parentheses, braces, brackets and strings. */
+function splitTopLevel(text: string, operator: "||" | "&&" | ","): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"' && text[i - 1] !== "\\") quoted = !quoted;
+    if (quoted) continue;
+    if (char === "(" || char === "{" || char === "[") depth++;
+    else if (char === ")" || char === "}" || char === "]") depth--;
+    else if (depth === 0 && text.startsWith(operator, i)) {
+      parts.push(text.slice(start, i).trim());
+      start = i + operator.length;
+      i += operator.length - 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((part) => part !== "");
+}
+
+/** What a condition may read besides its iteration variables: the module, the topology, fixed locals. */
+interface ConditionContext {
+  module: TerraformModule;
+  topology: Topology;
+  /** Values of locals that depend on the machine (such as `workflow_enabled`, a fileexists). */
+  locals?: Record<string, unknown>;
+}
+
+/** A `local.x` whose value is a literal string, or one given in the context. */
+function literalLocal(name: string, context: ConditionContext): unknown {
+  if (context.locals && name in context.locals) return context.locals[name];
+  const value = context.module.locals[name];
+  if (typeof value !== "string" || value.includes("${")) {
+    throw new Error(`local.${name} is not a literal string the checks can read`);
+  }
+  return value;
+}
+
+function evaluateCondition(
+  condition: string,
+  scope: Record<string, unknown>,
+  context: ConditionContext,
+): boolean {
   const trimmed = condition.trim();
-  let match = /^([\w.]+)\s*==\s*"([^"]*)"$/.exec(trimmed);
-  if (match) return lookupPath(scope, match[1] ?? "") === match[2];
+  const any = splitTopLevel(trimmed, "||");
+  if (any.length > 1) return any.some((part) => evaluateCondition(part, scope, context));
+  const all = splitTopLevel(trimmed, "&&");
+  if (all.length > 1) return all.every((part) => evaluateCondition(part, scope, context));
+  let match = /^([\w.]+)\s*(==|!=)\s*(?:"([^"]*)"|local\.(\w+))$/.exec(trimmed);
+  if (match) {
+    const [, path = "", operator, literal, local] = match;
+    const expected = local === undefined ? literal : literalLocal(local, context);
+    return (lookupPath(scope, path) === expected) === (operator === "==");
+  }
   match = /^try\(([\w.]+),\s*false\)$/.exec(trimmed);
   if (match) return lookupPath(scope, match[1] ?? "") === true;
   match = /^try\(([\w.]+),\s*null\)\s*!=\s*null$/.exec(trimmed);
@@ -214,7 +266,61 @@ function evaluateCondition(condition: string, scope: Record<string, unknown>): b
     const value = lookupPath(scope, match[1] ?? "");
     return value !== undefined && value !== null;
   }
+  match = /^contains\(keys\(local\.(\w+)\),\s*([\w.]+)\)$/.exec(trimmed);
+  if (match) {
+    const collection = evaluateCollection(context.module, `\${local.${match[1]}}`, context.topology);
+    return collection.has(String(lookupPath(scope, match[2] ?? "")));
+  }
+  match = /^local\.(\w+)$/.exec(trimmed);
+  if (match) return literalLocal(match[1] ?? "", context) === true;
   throw new Error(`cannot evaluate the condition ${condition}`);
+}
+
+/**
+ * Evaluates a per-function `merge()` of conditional maps, the form of `local.function_invokers`:
+ * `{ for name, f in local.functions : name => merge(COND ? { key = member } : {}, …) }`. Returns, per
+ * function, the keys it gets; a `{ for member in var.x : "p:${member}" => member }` arm yields one
+ * key per given member. Anything else fails loudly.
+ */
+export function evaluateConditionalMerge(
+  module: TerraformModule,
+  expression: string,
+  topology: Topology,
+  inputs: { locals?: Record<string, unknown>; variables?: Record<string, string[]> } = {},
+): Map<string, string[]> {
+  const outer =
+    /^\$\{\{\s*for\s+name,\s*f\s+in\s+local\.functions\s*:\s*name\s*=>\s*merge\(([\s\S]*)\)\s*\}\}$/.exec(
+      expression,
+    );
+  if (!outer) throw new Error(`cannot evaluate ${expression}: not a merge of conditional maps per function`);
+  const context: ConditionContext = { module, topology, locals: inputs.locals ?? {} };
+  const arms = splitTopLevel(outer[1] ?? "", ",").map((arm) => {
+    const parsed = /^([\s\S]+?)\s*\?\s*\{([\s\S]*)\}\s*:\s*\{\}$/.exec(arm);
+    if (!parsed) throw new Error(`cannot evaluate the arm ${arm}`);
+    return { condition: parsed[1] ?? "", body: (parsed[2] ?? "").trim() };
+  });
+  const keysOf = (body: string): string[] => {
+    const single = /^(\w+)\s*=/.exec(body);
+    if (single?.[1]) return [single[1]];
+    const each = /^for\s+(\w+)\s+in\s+var\.([\w.]+)\s*:\s*"([^"]*)"\s*=>\s*\w+$/.exec(body);
+    if (each) {
+      const [, variable = "", path = "", template = ""] = each;
+      const values = inputs.variables?.[path];
+      if (!values) throw new Error(`no value given for var.${path}`);
+      return values.map((value) => template.replace(`\${${variable}}`, value));
+    }
+    throw new Error(`cannot evaluate the map { ${body} }`);
+  };
+  const result = new Map<string, string[]>();
+  for (const name of evaluateCollection(module, `\${local.functions}`, topology).keys()) {
+    result.set(
+      name,
+      arms
+        .filter((arm) => evaluateCondition(arm.condition, { name }, context))
+        .flatMap((arm) => keysOf(arm.body)),
+    );
+  }
+  return result;
 }
 
 // --- References -----------------------------------------------------------------------------------

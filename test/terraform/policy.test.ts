@@ -3,18 +3,21 @@
  * Policy checks over the parsed terraform/ configuration, offline: what gets created from the topology,
  * dead letters everywhere, least privilege, nothing public, the buckets' settings, the monitoring.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { topologyProblems } from "../../lib/topology.ts";
 import {
   type Body,
   block,
   blocks,
   evaluateCollection,
+  evaluateConditionalMerge,
   loadConfiguration,
   loadTopologyJson,
   references,
+  repoRoot,
   resource,
   strings,
   type TerraformModule,
@@ -335,6 +338,153 @@ describe("identities and least privilege", () => {
   });
 });
 
+/** Who may invoke each function (its invoker keys), for given operators and with or without the workflow. */
+function invokersOf(options: { workflow: boolean; operators: string[] }): Record<string, string[]> {
+  const evaluated = evaluateConditionalMerge(root, String(root.locals.function_invokers), topology, {
+    locals: { workflow_enabled: options.workflow },
+    variables: { "operators.members": options.operators },
+  });
+  return Object.fromEntries([...evaluated].map(([name, keys]) => [name, sorted(keys)]));
+}
+
+/** The hop functions workflows/pipeline.workflows.yaml calls: the `names` it resolves URLs for. */
+function workflowHopNames(): string[] {
+  const workflow = parseYaml(readFileSync(join(repoRoot, "workflows", "pipeline.workflows.yaml"), "utf8"));
+  const found: string[][] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === "names" && Array.isArray(child) && child.every((n) => typeof n === "string"))
+          found.push(child as string[]);
+        visit(child);
+      }
+    }
+  };
+  visit(workflow);
+  if (found.length !== 1)
+    throw new Error(`expected one list of hop names in the workflow, found ${found.length}`);
+  return found[0] ?? [];
+}
+
+describe("who invokes what", () => {
+  const eventHops = topology.functions.filter((f) => f.trigger_subscription).map((f) => f.name);
+
+  it("push invokes the event hops, Cloud Scheduler the generator, the workflow what it calls, the operators dlq-replay", () => {
+    expect(root.modules.function?.invokers).toBe("${local.function_invokers[each.key]}");
+    const invokers = invokersOf({ workflow: true, operators: ["group:ops@example.com"] });
+    const expected: Record<string, string[]> = {
+      generate: ["scheduler", "workflow"],
+      "dlq-replay": ["operator:group:ops@example.com"],
+    };
+    for (const hop of eventHops) expected[hop] = ["push", "workflow"];
+    expect(invokers).toEqual(expected);
+    // Before the workflow exists only its callers' other invokers remain; without operators nobody calls dlq-replay.
+    const bare = invokersOf({ workflow: false, operators: [] });
+    expect(bare.generate).toEqual(["scheduler"]);
+    expect(bare["dlq-replay"]).toEqual([]);
+    for (const hop of eventHops) expect(bare[hop]).toEqual(["push"]);
+  });
+
+  it("operators are named people, groups or accounts, never the public or a whole domain", () => {
+    const condition = String(blocks(root.variables.operators ?? {}, "validation")[0]?.condition);
+    const pattern = /regex\("(.+?)", member\)/.exec(condition)?.[1];
+    expect(pattern).toBeDefined();
+    const member = new RegExp((pattern ?? "").replace(/\\\\/g, "\\"));
+    for (const good of [
+      "group:data-oncall@example.com",
+      "user:ana@example.com",
+      "serviceAccount:ops@p.iam.gserviceaccount.com",
+    ])
+      expect(member.test(good), good).toBe(true);
+    for (const bad of [
+      "allUsers",
+      "allAuthenticatedUsers",
+      "domain:example.com",
+      "group:",
+      "group:oncall",
+      "ana@example.com",
+    ])
+      expect(member.test(bad), bad).toBe(false);
+    expect(String(root.variables.operators?.type)).toMatch(/members\s*=\s*optional\(list\(string\), \[\]\)/);
+  });
+
+  it("only the operators' functions take traffic from outside the project; the others stay internal", () => {
+    expect(root.modules.function?.service).toMatchObject({ ingress: "${local.function_ingress[each.key]}" });
+    expect(root.locals.function_ingress).toBe(
+      "${{ for name, f in local.functions : name => contains(keys(local.operator_functions), name) ? var.operators.ingress : var.functions.ingress }}",
+    );
+    expect(names(evaluateCollection(root, "${local.operator_functions}", topology))).toEqual(["dlq-replay"]);
+    expect(String(root.variables.functions?.type)).toContain(
+      'ingress = optional(string, "ALLOW_INTERNAL_ONLY")',
+    );
+  });
+});
+
+describe("dead-letter replay (dlq-replay)", () => {
+  it("is deployed like every function, with its own identity and no project role", () => {
+    const access = root.locals.function_access as Record<string, Record<string, unknown>>;
+    expect(access["dlq-replay"]).toEqual({
+      project_roles: [],
+      lake: null,
+      mlops: null,
+      warehouse: null,
+      dataform: null,
+      act_as: [],
+      dead_letters: "roles/pubsub.subscriber",
+    });
+    for (const [name, row] of Object.entries(access)) {
+      if (name !== "dlq-replay") expect(row.dead_letters, name).toBeNull();
+    }
+    expect(names(evaluateCollection(root, "${local.functions}", topology))).toContain("dlq-replay");
+  });
+
+  it("may lease and acknowledge on every dead-letter keep subscription, and on no other subscription", () => {
+    const keep = evaluateCollection(root, "${local.dead_letter_keep_subscriptions}", topology);
+    const deadLetterTopics = new Set(topology.topics.filter((t) => t.dead_letter).map((t) => t.name));
+    expect(names(keep)).toEqual(
+      sorted(
+        topology.subscriptions
+          .filter((s) => s.kind === "keep" && deadLetterTopics.has(s.topic))
+          .map((s) => s.name),
+      ),
+    );
+    expect(names(keep).every((name) => name.endsWith("-dead-letter-keep"))).toBe(true);
+    expect(keep.size).toBe(deadLetterTopics.size);
+    const grant = resource(root, "google_pubsub_subscription_iam_member", "function_dead_letters");
+    expect(grant.subscription).toBe("${google_pubsub_subscription.keep[each.value.subscription].id}");
+    expect(grant.role).toBe("${each.value.role}");
+    expect(grant.member).toBe("${module.function[each.value.function].member}");
+    expect(forEachOf(grant)).toContain("for subscription in keys(local.dead_letter_keep_subscriptions)");
+    expect(forEachOf(grant)).toContain("if a.dead_letters != null");
+    const functionGrants = allResources("google_pubsub_subscription_iam_member").filter((r) =>
+      String(r.body.member).includes("module.function"),
+    );
+    expect(functionGrants.map((r) => r.name)).toEqual(["function_dead_letters"]);
+  });
+
+  it("may publish to the input topic of every hop (the topics of the push subscriptions), and nowhere else", () => {
+    const topicByType = evaluateCollection(root, "${local.topic_by_event_type}", topology) as Map<
+      string,
+      unknown
+    >;
+    const replay = topology.functions.find((f) => f.name === "dlq-replay");
+    const publishesTo = sorted((replay?.publishes ?? []).map((type) => String(topicByType.get(type))));
+    const hopInputs = sorted(
+      new Set(topology.subscriptions.filter((s) => s.kind === "push").map((s) => s.topic)),
+    );
+    expect(publishesTo).toEqual(hopInputs);
+    // The same rule guards the plan, so a new hop cannot leave its dead letters unreplayable.
+    const guard = resource(root, "terraform_data", "topology_guard");
+    const conditions = strings(blocks(block(guard, "lifecycle"), "precondition").map((p) => p.condition));
+    expect(
+      conditions.some(
+        (c) => c.includes("a.dead_letters != null") && c.includes("values(local.push_subscriptions)"),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe("storage", () => {
   it("every bucket has uniform access and enforced public access prevention", () => {
     const buckets = allResources("google_storage_bucket");
@@ -397,6 +547,22 @@ describe("orchestration", () => {
     expect(block(target, "oidc_token").audience).toBe('${module.function["generate"].uri}');
   });
 
+  it("the backfill workflow gets <HOP>_URL of every function it calls, the generator included, and may invoke them", () => {
+    const hops = names(evaluateCollection(root, "${local.workflow_hops}", topology));
+    expect(hops).toEqual(sorted(workflowHopNames()));
+    expect(hops).toContain("generate");
+    expect(hops).not.toContain("dlq-replay");
+    const env = String(resource(root, "google_workflows_workflow", "pipeline").user_env_vars);
+    expect(env).toContain(
+      '{ for name, f in local.workflow_hops : "${upper(replace(name, "-", "_"))}_URL" => module.function[name].uri }',
+    );
+    const urls = hops.map((name) => `${name.replace(/-/g, "_").toUpperCase()}_URL`);
+    expect(urls).toContain("GENERATE_URL");
+    expect(urls).toContain("PREDICTIONS_LOAD_URL");
+    const invokers = invokersOf({ workflow: true, operators: [] });
+    for (const hop of hops) expect(invokers[hop], hop).toContain("workflow");
+  });
+
   it("the backfill workflow is created from workflows/ once the file exists, as its own identity", () => {
     const workflow = resource(root, "google_workflows_workflow", "pipeline");
     expect(workflow.count).toBe("${local.workflow_enabled ? 1 : 0}");
@@ -420,6 +586,15 @@ describe("monitoring", () => {
     expect(filters("oldest_unacked")).toContain("subscription/oldest_unacked_message_age");
     expect(filters("vertex_failed")).toContain('google_pubsub_topic.this["vertex-failed"]');
     expect(topology.topics.some((t) => t.name === "vertex-failed")).toBe(true);
+  });
+
+  it("the dead-letter alert sends the operator to the runbook and the replay function", () => {
+    const policy = resource(root, "google_monitoring_alert_policy", "dead_letters");
+    const content = String(block(policy, "documentation").content);
+    expect(content).toContain("docs/operations/dead-letters.md");
+    expect(existsSync(join(repoRoot, "docs", "operations", "dead-letters.md"))).toBe(true);
+    expect(content).toContain("${var.prefix}-dlq-replay");
+    expect(content).toContain('"dry_run": true');
   });
 
   it("defines log-based metrics for batch duration, rows per layer and hop failures from the structured logs", () => {
