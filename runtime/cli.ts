@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseScale, type Scale } from "../generators/scale.ts";
 import { deliverPending, runChain } from "./chain.ts";
+import { registerBenchCommands } from "./commands/bench.ts";
 import { parseDate, parseInteger, parsePairs, progress, withPlatform, write } from "./commands/context.ts";
 import { registerDataformCommands } from "./commands/dataform.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
@@ -106,6 +107,7 @@ export function buildCli(): Command {
       });
     });
 
+  registerBenchCommands(program);
   registerDataformCommands(program);
   registerDlqCommands(program);
   registerWorkflowsCommands(program);
