@@ -1,7 +1,7 @@
 import type { Config } from "./config.ts";
 import type { EventsByType, EventType, WinterEvent } from "./contracts/events.ts";
 import type { Contracts } from "./contracts/validator.ts";
-import { classifyFailure, errorClass, errorMessage, PermanentError } from "./errors.ts";
+import { classifyFailure, errorClass, errorMessage, PermanentError, SchemaViolation } from "./errors.ts";
 import type { RunLedger } from "./ledger.ts";
 import { type Logger, traceOf } from "./log.ts";
 import type { DocumentStore } from "./ports/documents.ts";
@@ -46,6 +46,11 @@ export interface HopOutcome {
   rowsIn?: number;
   rowsOut?: number;
   details?: Record<string, unknown>;
+  /**
+   * Set (to why) when the event was deliberately ignored: it names a batch that is no longer the
+   * date's current one. Nothing is recorded in the ledger, whose entry belongs to the current batch.
+   */
+  dropped?: string;
 }
 
 /** A hop: a pure handler of one event type over ports. Its function entry adds only decoding. */
@@ -113,6 +118,39 @@ export const FAILURE_ATTRIBUTES = {
   firstSeen: "winter_days_first_seen",
 } as const;
 
+/**
+ * Largest message data a hop reads as an event. Events are documents of a few kilobytes; data far
+ * larger is not an event of this platform, and validating it in full (every problem of a
+ * million-item array) would cost a function instance seconds and gigabytes before refusing it.
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/**
+ * Checks what the schemas cannot: the batch id names the event's own source and date
+ * (`<source>-<batch date>-<hash>`), as every producer builds it. An event whose id names another
+ * batch would act on that batch's documents and files under this one's date.
+ */
+function checkBatchId(event: WinterEvent, where: string): WinterEvent {
+  const prefix = `${event.source}-${event.batch_date}-`;
+  if (!event.batch_id.startsWith(prefix)) {
+    throw new SchemaViolation(`${event.event_type} event at ${where}`, [
+      `/batch_id: ${JSON.stringify(event.batch_id)} is not a batch of ${event.source} on ${event.batch_date} (${prefix}<hash>)`,
+    ]);
+  }
+  return event;
+}
+
+/** Whether the ledger records this very message as handled by this hop for this batch. */
+async function alreadyHandled(
+  deps: HopDeps,
+  hop: string,
+  event: WinterEvent,
+  eventId: string,
+): Promise<boolean> {
+  const record = (await deps.ledger.get(event.batch_date))?.hops?.[hop]?.[event.source];
+  return record?.state === "succeeded" && record.event_id === eventId && record.batch_id === event.batch_id;
+}
+
 function decode(
   cloudEvent: MessagePublishedEvent,
   deps: HopDeps,
@@ -126,21 +164,38 @@ function decode(
     );
   }
   const raw = Buffer.from(message.data ?? "", "base64");
+  if (raw.length > MAX_EVENT_BYTES) {
+    throw new PermanentError(
+      "malformed-message",
+      `${where}: data is ${raw.length} bytes; an event is at most ${MAX_EVENT_BYTES} bytes`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString("utf8"));
   } catch (error) {
     throw new PermanentError("malformed-message", `${where}: data is not JSON (${errorMessage(error)})`);
   }
-  return { raw, attributes: message.attributes ?? {}, event: deps.contracts.event(parsed, where) };
+  return {
+    raw,
+    attributes: message.attributes ?? {},
+    event: checkBatchId(deps.contracts.event(parsed, where), where),
+  };
 }
 
-/** Pulls what can be known about a batch out of data that failed validation, for the ledger. */
-function batchDateOf(raw: Buffer): string | undefined {
+/**
+ * Pulls what can be known about a batch out of data that failed validation, for the ledger: its
+ * batch date, when the data is JSON with a real calendar date there (anything else would name a
+ * ledger document after an impossible date).
+ */
+function batchDateOf(cloudEvent: MessagePublishedEvent): string | undefined {
   try {
-    const value = JSON.parse(raw.toString("utf8")) as { batch_date?: unknown };
-    return typeof value.batch_date === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value.batch_date)
-      ? value.batch_date
+    const raw = Buffer.from(cloudEvent.data?.message?.data ?? "", "base64");
+    const date = (JSON.parse(raw.toString("utf8")) as { batch_date?: unknown }).batch_date;
+    return typeof date === "string" &&
+      /^\d{4}-\d{2}-\d{2}$/.test(date) &&
+      new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date
+      ? date
       : undefined;
   } catch {
     return undefined;
@@ -199,7 +254,18 @@ export async function deliver<T extends EventType>(
       );
     }
     log = log.child({ batch_date: event.batch_date, source: event.source, batch_id: event.batch_id });
+    if (publishing && (await alreadyHandled(deps, hop.name, event, eventId))) {
+      // A redelivery of a message this hop already finished: the ledger is written after the
+      // hop's events were published, so there is nothing left to do. Running it again would be
+      // harmless but would publish its events again, and every hop after would multiply them.
+      log.info(`${hop.name}: message ${eventId} was already handled; acknowledged`, { outcome: "duplicate" });
+      return { outcome: "succeeded", published: [] };
+    }
     const outcome = await hop.handle(event as EventsByType[T], { deps, log, eventId, deliveryAttempt });
+    if (outcome.dropped !== undefined) {
+      log.notice(`${hop.name} dropped the event: ${outcome.dropped}`, { outcome: "dropped" });
+      return { outcome: "succeeded", published: [] };
+    }
     if (publishing) await publishEvents(deps, outcome.publish);
     const finished = deps.now();
     const durationMs = finished.getTime() - started.getTime();
@@ -235,12 +301,12 @@ export async function deliver<T extends EventType>(
     const kind = classifyFailure(error);
     const finished = deps.now();
     const event = decoded?.event;
-    const batchDate = event?.batch_date ?? (decoded ? batchDateOf(decoded.raw) : undefined);
+    // The event is undefined when it failed validation: its date is then read from the raw data.
+    const batchDate = event?.batch_date ?? batchDateOf(cloudEvent);
     const reason = error instanceof PermanentError ? error.reason : undefined;
-    if (kind === "permanent" && deadLettering) {
-      await deadLetter(hop.name, cloudEvent, deps, error, started);
-    }
     const finalState = kind === "transient" ? "retrying" : deadLettering ? "dead-lettered" : "rejected";
+    // The ledger first: a ledger write that fails makes the delivery fail and come back, and the
+    // message must not have been dead-lettered already by then (it would be dead-lettered twice).
     if (batchDate) {
       await deps.ledger.recordHop(batchDate, {
         hop: hop.name,
@@ -252,8 +318,11 @@ export async function deliver<T extends EventType>(
         started_at: started.toISOString(),
         finished_at: finished.toISOString(),
         duration_ms: finished.getTime() - started.getTime(),
-        error: { class: errorClass(error), message: errorMessage(error), ...(reason ? { reason } : {}) },
+        error: { class: errorClass(error), message: boundedMessage(error), ...(reason ? { reason } : {}) },
       });
+    }
+    if (kind === "permanent" && deadLettering) {
+      await deadLetter(hop.name, cloudEvent, deps, error, started);
     }
     const fields = { outcome: finalState, error, reason, attempt: deliveryAttempt };
     if (kind === "permanent") {
@@ -267,6 +336,38 @@ export async function deliver<T extends EventType>(
     log.warn(`${hop.name} failed; will be retried`, fields);
     throw error;
   }
+}
+
+/** Longest error message the ledger keeps: a Firestore document holds at most 1 MiB. */
+const LEDGER_MESSAGE_LIMIT = 4096;
+
+/** The error's message, cut to what a ledger entry keeps (a schema violation can list thousands of paths). */
+function boundedMessage(error: unknown): string {
+  const message = errorMessage(error).toWellFormed();
+  if (message.length <= LEDGER_MESSAGE_LIMIT) return message;
+  // A cut through a surrogate pair leaves half a character: made U+FFFD, as Firestore needs UTF-8.
+  return `${message.slice(0, LEDGER_MESSAGE_LIMIT).toWellFormed()}… (${message.length - LEDGER_MESSAGE_LIMIT} more characters)`;
+}
+
+/** Pub/Sub's limit on an attribute value, in bytes. */
+const ATTRIBUTE_VALUE_BYTES = 1024;
+
+/**
+ * Text cut to what Pub/Sub accepts as an attribute value: valid UTF-8 (a lone surrogate from the
+ * data becomes U+FFFD) of at most 1024 bytes, never splitting a character. A longer value would
+ * make the dead-letter publish itself fail.
+ */
+function attributeValue(text: string): string {
+  const wellFormed = text.toWellFormed();
+  if (Buffer.byteLength(wellFormed) <= ATTRIBUTE_VALUE_BYTES) return wellFormed;
+  let out = "";
+  let bytes = 0;
+  for (const character of wellFormed) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > ATTRIBUTE_VALUE_BYTES) break;
+    out += character;
+  }
+  return out;
 }
 
 async function deadLetter(
@@ -291,7 +392,7 @@ async function deadLetter(
     [FAILURE_ATTRIBUTES.reason]: error instanceof PermanentError ? error.reason : "unknown",
     [FAILURE_ATTRIBUTES.hop]: hopName,
     [FAILURE_ATTRIBUTES.errorClass]: errorClass(error),
-    [FAILURE_ATTRIBUTES.message]: errorMessage(error).slice(0, 1024),
+    [FAILURE_ATTRIBUTES.message]: attributeValue(errorMessage(error)),
     [FAILURE_ATTRIBUTES.firstSeen]: started.toISOString(),
   };
   await deps.events.publish(subscription.dead_letter_topic, {

@@ -5,7 +5,9 @@
 
 function date() {
   const value = dataform.projectConfig.vars.batch_date;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value || "") || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+  // Date.parse alone would take 2026-02-30 for 2 March: the date must read back as itself.
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value || "") ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value) {
     throw new Error(`var batch_date=${JSON.stringify(value)} is not a date YYYY-MM-DD`);
   }
   return value;

@@ -14,6 +14,8 @@ export interface DataformStage {
   source_batches: Record<string, string>;
   state: "invoking" | "invoked" | "succeeded" | "failed";
   claimed_at: string;
+  /** The delivery that claimed the right to start the invocation. */
+  claimed_by?: { event_id: string; attempt: number };
   compilation_result?: string;
   workflow_invocation?: string;
   fully_refresh?: boolean;
@@ -53,7 +55,11 @@ async function claim(event: BronzeReady, ctx: HopContext): Promise<Claim> {
     if (current?.batch_id === batchId) {
       if (current.workflow_invocation) return { kind: "done", stage: current };
       const age = now().getTime() - Date.parse(current.claimed_at);
-      if (age < CLAIM_TIMEOUT_MS) {
+      // A later attempt of the very message that claimed means that delivery is over: it crashed
+      // or timed out before recording the invocation, and only this one can finish the job.
+      const mineBefore =
+        current.claimed_by?.event_id === ctx.eventId && current.claimed_by.attempt < ctx.deliveryAttempt;
+      if (age < CLAIM_TIMEOUT_MS && !mineBefore) {
         throw new TransientError(`Dataform invocation for ${batchId} is being started by another delivery`);
       }
     }
@@ -62,6 +68,7 @@ async function claim(event: BronzeReady, ctx: HopContext): Promise<Claim> {
       source_batches: batches,
       state: "invoking",
       claimed_at: now().toISOString(),
+      claimed_by: { event_id: ctx.eventId, attempt: ctx.deliveryAttempt },
     };
     tx.update(config.ledgerCollection, event.batch_date, {
       "stages.dataform": stage as unknown as DocumentData,
@@ -104,8 +111,7 @@ export const dataformInvokeHop: Hop<"bronze.ready"> = {
   async handle(event, ctx) {
     const claimed = await claim(event, ctx);
     if (claimed.kind === "stale") {
-      ctx.log.notice("bronze.ready of a batch that is no longer current; dropped", { outcome: "dropped" });
-      return { publish: [] };
+      return { publish: [], dropped: "bronze.ready of a batch that is no longer the date's current one" };
     }
     if (claimed.kind === "waiting") {
       ctx.log.info("waiting for the other sources of the date before starting Dataform", {

@@ -1,7 +1,14 @@
 import { makeEvent } from "../../lib/contracts/events.ts";
-import { StillRunning } from "../../lib/errors.ts";
+import { PermanentError, StillRunning } from "../../lib/errors.ts";
 import type { Hop } from "../../lib/hop.ts";
 import type { DocumentData } from "../../lib/ports/documents.ts";
+
+/** A segment of a Google Cloud resource name (project, location, repository, id). */
+const SEGMENT = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}";
+/** The shape of a Dataform workflow invocation's name, in Google Cloud and in the local stand-in. */
+const WORKFLOW_INVOCATION = new RegExp(
+  `^projects/${SEGMENT}/locations/${SEGMENT}/repositories/${SEGMENT}/workflowInvocations/${SEGMENT}$`,
+);
 
 /**
  * dataform-poll: reads the workflow invocation once per delivery. While it runs, the delivery fails
@@ -14,6 +21,14 @@ export const dataformPollHop: Hop<"dataform.invoked"> = {
   layer: "gold",
   async handle(event, ctx) {
     const { transformations, ledger, now } = ctx.deps;
+    // Refused here, not by the API: Dataform answers a malformed name with an error that would be
+    // retried for every one of this subscription's 100 delivery attempts.
+    if (!WORKFLOW_INVOCATION.test(event.workflow_invocation)) {
+      throw new PermanentError(
+        "invalid-identifier",
+        `dataform.invoked workflow_invocation ${JSON.stringify(event.workflow_invocation)} is not a Dataform workflow invocation name (projects/…/locations/…/repositories/…/workflowInvocations/…)`,
+      );
+    }
     const invocation = await transformations.getWorkflowInvocation(event.workflow_invocation);
     if (invocation.state === "RUNNING" || invocation.state === "CANCELING") {
       throw new StillRunning(`Dataform invocation ${event.workflow_invocation} is ${invocation.state}`);

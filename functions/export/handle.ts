@@ -12,6 +12,9 @@ import { SALES_PARQUET_COLUMNS } from "./sales-parquet.ts";
 /** Firestore page size: large enough to amortise round trips, small enough to bound memory. */
 const PAGE_SIZE = 5000;
 
+/** Rows per Parquet row group: bounds the export's memory (one row group is held while encoding). */
+const ROW_GROUP_ROWS = 25_000;
+
 /** Streams one batch's sales documents in document-id order, validating each on the way. */
 async function* salesPages(event: BatchLanded, ctx: HopContext): AsyncGenerator<SalesRecord[]> {
   const { documents, config, contracts } = ctx.deps;
@@ -76,13 +79,18 @@ async function exportSales(event: BatchLanded, ctx: HopContext): Promise<HopOutc
     }
   };
   // Metadata announces the expected count; a short batch deletes the file again rather than leave it.
-  const info = await objects.write(config.lakeBucket, name, parquetChunks(counted(), SALES_PARQUET_COLUMNS), {
-    contentType: "application/vnd.apache.parquet",
-    metadata: {
-      [BRONZE_METADATA.batchId]: event.batch_id,
-      [BRONZE_METADATA.recordCount]: String(event.record_count),
+  const info = await objects.write(
+    config.lakeBucket,
+    name,
+    parquetChunks(counted(), SALES_PARQUET_COLUMNS, { rowGroupRows: ROW_GROUP_ROWS }),
+    {
+      contentType: "application/vnd.apache.parquet",
+      metadata: {
+        [BRONZE_METADATA.batchId]: event.batch_id,
+        [BRONZE_METADATA.recordCount]: String(event.record_count),
+      },
     },
-  });
+  );
   if (count !== event.record_count) {
     await objects.delete(config.lakeBucket, name);
     if (count === 0) {
@@ -134,6 +142,21 @@ export const exportHop: Hop<"batch.landed"> = {
   consumes: "batch.landed",
   layer: "bronze",
   async handle(event, ctx) {
+    // The ledger says which batch of the date landed last, and how many records it holds: only
+    // that batch, with that count, may touch the date's bronze files (a write would replace them).
+    const landed = (await ctx.deps.ledger.get(event.batch_date))?.sources?.[event.source];
+    if (landed?.batch_id !== undefined && landed.batch_id !== event.batch_id) {
+      return {
+        publish: [],
+        dropped: `batch.landed of ${event.batch_id}, while the date's current ${event.source} batch is ${landed.batch_id}`,
+      };
+    }
+    if (landed?.landed !== undefined && landed.landed !== event.record_count) {
+      throw new PermanentError(
+        "count-mismatch",
+        `batch ${event.batch_id} announced ${event.record_count} ${event.source} records but ${landed.landed} landed (run ledger)`,
+      );
+    }
     const outcome = event.source === "sales" ? await exportSales(event, ctx) : await checkJsonl(event, ctx);
     await ctx.deps.ledger.recordSource(event.batch_date, event.source, {
       batch_id: event.batch_id,

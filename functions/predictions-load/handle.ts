@@ -2,7 +2,12 @@ import { makeEvent, type PredictionsReady } from "../../lib/contracts/events.ts"
 import { countLines } from "../../lib/count-lines.ts";
 import { PermanentError } from "../../lib/errors.ts";
 import type { Hop, HopContext } from "../../lib/hop.ts";
-import { isMetricsFile, isPredictionsFile, type MetricsRow } from "../../lib/ml/prediction-files.ts";
+import {
+  isMetricsFile,
+  isPredictionsFile,
+  type MetricsRow,
+  predictionsPrefix,
+} from "../../lib/ml/prediction-files.ts";
 import { ensurePredictionTables, METRICS_TABLE, PREDICTIONS_TABLE } from "../../lib/ml/tables.ts";
 import type { DocumentData } from "../../lib/ports/documents.ts";
 import { gsUri, type ObjectInfo, parseGsUri } from "../../lib/ports/objects.ts";
@@ -20,13 +25,33 @@ async function predictionFiles(
     ({ bucket, name: prefix } = parseGsUri(location));
   } catch {
     throw new PermanentError(
-      "schema-violation",
+      "invalid-identifier",
       `predictions.ready location ${JSON.stringify(event.location)} is not a gs:// prefix`,
     );
   }
-  const objects = (await ctx.deps.objects.list(bucket, prefix)).filter(
-    (o) => !o.name.slice(prefix.length).includes("/"),
-  );
+  // Churn jobs write a date's predictions under one folder of the lake: nothing else is read.
+  const home = predictionsPrefix(event.batch_date);
+  if (bucket !== ctx.deps.config.lakeBucket || !prefix.startsWith(home)) {
+    throw new PermanentError(
+      "invalid-identifier",
+      `predictions.ready location ${JSON.stringify(event.location)} is not under ${gsUri(ctx.deps.config.lakeBucket, home)}, where the churn jobs of ${event.batch_date} write`,
+    );
+  }
+  let listed: ObjectInfo[];
+  try {
+    listed = await ctx.deps.objects.list(bucket, prefix);
+  } catch (error) {
+    // The object store refuses names that are no safe path ("..", "//", a backslash, NUL).
+    if (error instanceof PermanentError && error.reason === "invalid-identifier") {
+      throw new PermanentError(
+        "invalid-identifier",
+        `predictions.ready location ${JSON.stringify(event.location)}: ${error.message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const objects = listed.filter((o) => !o.name.slice(prefix.length).includes("/"));
   const predictions = objects.filter((o) => isPredictionsFile(o.name));
   const metrics = objects.filter((o) => isMetricsFile(o.name));
   if (predictions.length === 0 || metrics.length !== 1 || !metrics[0]) {
@@ -51,11 +76,10 @@ export const predictionsLoadHop: Hop<"predictions.ready"> = {
     const { ledger, config, now } = ctx.deps;
     const current = (await ledger.get(event.batch_date))?.stages?.vertex as Partial<VertexStage> | undefined;
     if (current?.batch_id !== undefined && current.batch_id !== event.batch_id) {
-      ctx.log.notice("predictions of a churn run that is no longer current; dropped", {
-        outcome: "dropped",
-        current_batch_id: current.batch_id,
-      });
-      return { publish: [] };
+      return {
+        publish: [],
+        dropped: `predictions of churn run ${event.batch_id}, while the date's current run is ${current.batch_id}`,
+      };
     }
     const files = await predictionFiles(event, ctx);
     let lines = 0;

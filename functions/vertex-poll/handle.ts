@@ -4,6 +4,13 @@ import type { Hop } from "../../lib/hop.ts";
 import type { DocumentData } from "../../lib/ports/documents.ts";
 import { TERMINAL_PIPELINE_STATES } from "../../lib/ports/ml.ts";
 
+/** A segment of a Google Cloud resource name (project, location). */
+const SEGMENT = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}";
+/** The shape of a Vertex AI pipeline job's name (its id as Vertex AI allows them), in Google Cloud and offline. */
+const PIPELINE_JOB = new RegExp(
+  `^projects/${SEGMENT}/locations/${SEGMENT}/pipelineJobs/[a-z0-9][a-z0-9-]{0,127}$`,
+);
+
 /**
  * vertex-poll: reads the churn pipeline job once per delivery. While it runs, the delivery fails with
  * StillRunning so the subscription redelivers after its backoff; a job that never ends runs out of
@@ -15,6 +22,14 @@ export const vertexPollHop: Hop<"vertex.submitted"> = {
   consumes: "vertex.submitted",
   async handle(event, ctx) {
     const { pipelines, ledger, now } = ctx.deps;
+    // Refused here, not by the API: Vertex AI answers a malformed name with an error that would be
+    // retried for every one of this subscription's 100 delivery attempts.
+    if (!PIPELINE_JOB.test(event.pipeline_job)) {
+      throw new PermanentError(
+        "invalid-identifier",
+        `vertex.submitted pipeline_job ${JSON.stringify(event.pipeline_job)} is not a Vertex AI pipeline job name (projects/…/locations/…/pipelineJobs/<id>)`,
+      );
+    }
     const status = await pipelines.get(event.pipeline_job);
     if (!TERMINAL_PIPELINE_STATES.has(status.state)) {
       throw new StillRunning(`churn pipeline job ${event.pipeline_job} is ${status.state}`);

@@ -9,8 +9,12 @@ import { listSchemaFiles, schemasDir } from "./schema-files.ts";
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
+/** A bad record can break thousands of paths; the first ones say what is wrong, the rest only bloat logs. */
+const MAX_PROBLEMS = 20;
+
 function describe(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
+  const all = errors ?? [];
+  const shown = all.slice(0, MAX_PROBLEMS).map((e) => {
     const where = e.instancePath === "" ? "(root)" : e.instancePath;
     if (e.keyword === "additionalProperties") {
       return `${where}: unexpected property ${JSON.stringify(e.params.additionalProperty)}`;
@@ -19,6 +23,7 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
       return `${where}: missing required property ${JSON.stringify(e.params.missingProperty)}`;
     return `${where}: ${e.message ?? e.keyword}`;
   });
+  return all.length > MAX_PROBLEMS ? [...shown, `… and ${all.length - MAX_PROBLEMS} more`] : shown;
 }
 
 /**

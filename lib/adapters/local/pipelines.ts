@@ -102,7 +102,8 @@ export class LocalChurnPipelines implements ChurnPipelines {
   /** Replaces the record atomically, so a crash never leaves half a file. */
   async #write(record: JobRecord): Promise<void> {
     const file = this.#file(record.job_id);
-    const temporary = `${file}.${this.#instance}.tmp`;
+    // One name per call: two writes of one record in this process must not share a temporary file.
+    const temporary = `${file}.${randomUUID()}.tmp`;
     await writeFile(temporary, JSON.stringify(record, null, 2));
     await rename(temporary, file);
   }
@@ -114,7 +115,9 @@ export class LocalChurnPipelines implements ChurnPipelines {
   async #create(record: JobRecord): Promise<boolean> {
     await mkdir(this.#options.stateDir, { recursive: true });
     const file = this.#file(record.job_id);
-    const temporary = `${file}.${this.#instance}.new`;
+    // One name per call: concurrent submissions of one job (duplicate deliveries) must not unlink
+    // each other's temporary file between its write and its link.
+    const temporary = `${file}.${randomUUID()}.new`;
     await writeFile(temporary, JSON.stringify(record, null, 2));
     try {
       await link(temporary, file);

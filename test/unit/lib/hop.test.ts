@@ -108,6 +108,19 @@ describe("deliver: the outcome of a hop decides the fate of its message", () => 
     expect(deadLetters()[0]?.attributes[FAILURE_ATTRIBUTES.reason]).toBe(reason);
   });
 
+  it("acknowledges a redelivery of a message it already handled without running or publishing again", async () => {
+    let runs = 0;
+    const hop = hopThat(async () => {
+      runs++;
+      return announce();
+    });
+    const message = cloudEventOf(batchLanded());
+    await deliver(hop, message, platform.deps);
+    await deliver(hop, message, platform.deps);
+    expect(runs).toBe(1);
+    expect(await platform.broker.pull("dataform-invoke", 10)).toHaveLength(1);
+  });
+
   it("never turns a batch that succeeded back into a failure on a late duplicate", async () => {
     await deliver(
       hopThat(async () => announce()),

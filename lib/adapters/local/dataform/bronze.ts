@@ -78,7 +78,9 @@ function viewSql(lakeRoot: string, source: BronzeSource): string {
   }
   const declared = columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(", ");
   const names = columns.map((c) => quoteIdentifier(c.name));
-  return `SELECT ${names.join(", ")}, batch_date FROM read_json(${glob}, format = 'newline_delimited', columns = {${declared}}, ${hive})`;
+  // ignore_errors: a line that is not JSON, or whose value does not fit its column, reads as NULLs
+  // instead of failing the whole read, so staging rejects it with a reason and bronze = silver + rejects.
+  return `SELECT ${names.join(", ")}, batch_date FROM read_json(${glob}, format = 'newline_delimited', columns = {${declared}}, ignore_errors = true, ${hive})`;
 }
 
 export interface LocalEnvironment {
