@@ -435,7 +435,10 @@ function hugeArrays(valid: ReturnType<typeof validEvents>): BadInput[] {
       target("dataform-poll"),
       "10,000 source batches that are not strings",
       { ...valid["dataform.invoked"], source_batches: Object.fromEntries(many.map((i) => [`s${i}`, i])) },
-      { reason: "schema-violation", mentions: ["/source_batches/s0", "/source_batches/s19", "and 9980 more"] },
+      {
+        reason: "schema-violation",
+        mentions: ["/source_batches/s0", "/source_batches/s19", "and 9980 more"],
+      },
     ),
   ];
 }

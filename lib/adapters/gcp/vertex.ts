@@ -3,7 +3,7 @@ import type { Config } from "../../config.ts";
 import { errorMessage, PermanentError } from "../../errors.ts";
 import { isMetricsFile, type MetricsRow } from "../../ml/prediction-files.ts";
 import type { ChurnPipelines, PipelineState, PipelineStatus, PipelineSubmission } from "../../ports/ml.ts";
-import { gsUri, type ObjectStore, parseGsUri } from "../../ports/objects.ts";
+import { type ObjectStore, parseGsUri } from "../../ports/objects.ts";
 
 type ICreatePipelineJobRequest = protos.google.cloud.aiplatform.v1.ICreatePipelineJobRequest;
 type IGetPipelineJobRequest = protos.google.cloud.aiplatform.v1.IGetPipelineJobRequest;
