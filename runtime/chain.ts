@@ -52,6 +52,8 @@ export interface RunSummary {
   hops: HopSummary[];
   /** Every Dataform assertion of the date's invocation and its result. */
   assertions: AssertionSummary[];
+  /** Rows each Dataform table action wrote for the date (silver and gold), from the invocation. */
+  tables: Array<{ target: string; rows: number }>;
   /** The churn model's holdout metrics, once the pipeline has run. */
   model?: Record<string, unknown>;
   /** Breaks in the chain of counts, in words. */
@@ -117,9 +119,16 @@ export async function summarise(
   for (const s of platform.broker.stats()) {
     if (deadLetterTopics.has(s.topic)) dead_letters[s.subscription] = s.available + s.leased + s.delayed;
   }
-  const dataform = run.stages?.dataform as { actions?: Array<{ target: string; state: string }> } | undefined;
-  const assertions = (dataform?.actions ?? []).filter((a) => a.target.startsWith("winter_days_assertions."));
-  const model = (run.stages?.vertex as { metrics?: Record<string, unknown> } | undefined)?.metrics;
+  const dataform = run.stages?.dataform as
+    | { actions?: Array<{ target: string; state: string; rows_affected?: number | null }> }
+    | undefined;
+  const actions = dataform?.actions ?? [];
+  const assertions = actions.filter((a) => a.target.startsWith("winter_days_assertions."));
+  const tables = actions
+    .filter((a) => /^winter_days_(staging|warehouse)\./.test(a.target) && typeof a.rows_affected === "number")
+    .map((a) => ({ target: a.target, rows: a.rows_affected as number }));
+  // predictions-load keeps the metrics of the model whose predictions it loaded.
+  const model = (run.stages?.predictions as { metrics?: Record<string, unknown> } | undefined)?.metrics;
   return {
     batch_date: options.date,
     seed: options.seed,
@@ -131,6 +140,7 @@ export async function summarise(
       target: a.target.slice("winter_days_assertions.".length),
       state: a.state,
     })),
+    tables,
     ...(model ? { model } : {}),
     problems: reconciliation.problems,
     dead_letters,

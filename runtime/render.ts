@@ -32,6 +32,15 @@ export function renderSummary(summary: RunSummary): string {
     `predictions: ${summary.predicted === undefined ? "not yet" : n(summary.predicted)}`,
     "",
   );
+  if (summary.tables.length > 0) {
+    out.push(
+      table(
+        ["table", "rows written"],
+        summary.tables.map((t) => [t.target, n(t.rows)]),
+      ),
+      "",
+    );
+  }
   if (summary.assertions.length > 0) {
     const failed = summary.assertions.filter((a) => a.state !== "SUCCEEDED");
     out.push(
@@ -42,11 +51,10 @@ export function renderSummary(summary: RunSummary): string {
   }
   if (summary.model) {
     const m = summary.model;
+    const f = (key: string) => (typeof m[key] === "number" ? (m[key] as number).toFixed(3) : "-");
     out.push(
-      `churn model: ${Object.entries(m)
-        .filter(([, v]) => typeof v === "number" || typeof v === "string")
-        .map(([k, v]) => `${k}=${typeof v === "number" ? v.toFixed(3) : v}`)
-        .join("  ")}`,
+      `churn model ${String(m.model_version ?? "")}: ROC AUC ${f("roc_auc")}  PR AUC ${f("pr_auc")}  log loss ${f("log_loss")}  Brier ${f("brier_score")}  calibration error ${f("expected_calibration_error")}`,
+      `  oracle AUC ${f("oracle_auc")}  model/oracle ${f("oracle_ratio")}  (holdout cut-off ${String(m.holdout_cutoff ?? "-")}, ${String(m.holdout_rows ?? "-")} customers)`,
       "",
     );
   }

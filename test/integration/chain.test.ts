@@ -39,6 +39,19 @@ describe("the offline chain, end to end", () => {
     expect(Object.values(first.dead_letters).every((depth) => depth === 0)).toBe(true);
   });
 
+  it("shows the rows written to every silver and gold table, and the model's holdout metrics", () => {
+    const tables = new Map(first.tables.map((t) => [t.target, t.rows]));
+    for (const target of [
+      "winter_days_staging.stg_sales",
+      "winter_days_warehouse.fct_sales",
+      "winter_days_warehouse.dim_customer",
+      "winter_days_warehouse.churn_features",
+    ]) {
+      expect(tables.get(target), target).toBeGreaterThan(0);
+    }
+    expect(first.model).toMatchObject({ roc_auc: expect.any(Number), oracle_auc: expect.any(Number) });
+  });
+
   it("passes every Dataform assertion", () => {
     expect(first.assertions.length).toBeGreaterThan(10);
     expect(first.assertions.filter((a) => a.state !== "SUCCEEDED")).toEqual([]);
