@@ -19,7 +19,7 @@ export interface RunOptions {
   scale: Scale;
   /**
    * Days before `date` that must be in bronze before the chain runs: the churn model learns from
-   * history (two label windows and a day). Missing dates are generated and exported, without
+   * history (three label windows and a day by default). Missing dates are generated and exported, without
    * events, and the first Dataform invocation builds the warehouse from all of them.
    */
   historyDays?: number;
@@ -125,7 +125,11 @@ export async function summarise(
   const actions = dataform?.actions ?? [];
   const assertions = actions.filter((a) => a.target.startsWith("winter_days_assertions."));
   const tables = actions
-    .filter((a) => /^winter_days_(staging|warehouse)\./.test(a.target) && typeof a.rows_affected === "number")
+    // Unit tests (test_*) compare rows; they write no table.
+    .filter(
+      (a) =>
+        /^winter_days_(staging|warehouse)\.(?!test_)/.test(a.target) && typeof a.rows_affected === "number",
+    )
     .map((a) => ({ target: a.target, rows: a.rows_affected as number }));
   // predictions-load keeps the metrics of the model whose predictions it loaded.
   const model = (run.stages?.predictions as { metrics?: Record<string, unknown> } | undefined)?.metrics;

