@@ -77,7 +77,7 @@ export async function startHopServer(deps: HopDeps, options: HopServerOptions = 
     const app = apps.get(name);
     if (!app) {
       const known = missing.includes(name)
-        ? `${name} is in the topology but not implemented in this build`
+        ? `${name} is in the topology but this server was started without it`
         : `no function named ${JSON.stringify(name)}`;
       sendJson(res, 404, { error: `${known}; served: ${served.join(", ")}` });
       return;
