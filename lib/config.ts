@@ -20,8 +20,12 @@ export interface Config {
   ledgerCollection: string;
   /** Dataform repository resource name (gcp mode). */
   dataformRepository: string | undefined;
-  /** Key for the keyed hash that pseudonymises PII in silver. */
-  piiHashKey: string;
+  /**
+   * Key for the keyed hash that pseudonymises PII in silver. Offline the local Dataform runner
+   * writes it to the key table; in the cloud no function reads it (terraform's deployment copies it
+   * from Secret Manager into winter_days_secure.pii_hash_key, which only Dataform reads).
+   */
+  piiHashKey: string | undefined;
   /** Churn label: no purchase in this many days after the feature cut-off. */
   churnLabelWindowDays: number;
   /** Vertex AI: the churn pipeline's service account, compiled spec and pipeline root (gcp mode). */
@@ -111,12 +115,15 @@ export function loadConfig(env: Env = process.env): Config {
       /^gs:\/\/.+/,
       "a gs:// URI",
     ),
-    piiHashKey: read(
-      env,
-      "WINTER_DAYS_PII_HASH_KEY",
-      cloud ? undefined : "local-development-key-not-secret",
-      /^.{16,}$/,
-      "at least 16 characters; in the cloud it comes from Secret Manager",
-    ),
+    piiHashKey:
+      cloud && !env.WINTER_DAYS_PII_HASH_KEY
+        ? undefined
+        : read(
+            env,
+            "WINTER_DAYS_PII_HASH_KEY",
+            "local-development-key-not-secret",
+            /^.{16,}$/,
+            "at least 16 characters; in the cloud it lives in Secret Manager",
+          ),
   };
 }

@@ -198,10 +198,9 @@ module "function" {
     ingress         = local.function_ingress[each.key]
   }
 
+  # No function reads the PII hash key: Dataform hashes in BigQuery from winter_days_secure, which
+  # docs/deploy.md fills from the secret. So no function is granted the secret.
   environment = local.function_env
-  secret_environment = {
-    WINTER_DAYS_PII_HASH_KEY = { secret = google_secret_manager_secret.pii_hash_key.secret_id }
-  }
 
   project_roles = local.function_access[each.key].project_roles
   invokers      = local.function_invokers[each.key]

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { measureDataformStage } from "../../lib/adapters/local/dataform/measure.ts";
-import { dataformProjectDir } from "../local/platform.ts";
+import { dataformProjectDir, localPiiHashKey } from "../local/platform.ts";
 import type { DataformFigure } from "./figures.ts";
 import { currentRssMiB, peakRssMiB, roundSeconds } from "./memory.ts";
 import { openBenchPlatform } from "./platform.ts";
@@ -31,7 +31,7 @@ export async function benchDataform(task: DataformTask): Promise<DataformFigure>
       vars: { batch_date: task.date, lake_bucket: config.lakeBucket },
       environment: {
         lakeRoot: path.join(path.resolve(config.dataDir), "objects", config.lakeBucket),
-        piiHashKey: config.piiHashKey,
+        piiHashKey: localPiiHashKey(config),
       },
       repetitions: task.repetitions,
     });

@@ -7,7 +7,7 @@ import {
   runDataform,
 } from "../../lib/adapters/local/dataform/index.ts";
 import { type Config, loadConfig } from "../../lib/config.ts";
-import { dataformProjectDir, type LocalPlatform } from "../local/platform.ts";
+import { dataformProjectDir, type LocalPlatform, localPiiHashKey } from "../local/platform.ts";
 import { parseDate, withPlatform, write } from "./context.ts";
 
 interface RunOptions {
@@ -69,7 +69,7 @@ async function run(
     dryRun: options.dryRun === true,
     environment: {
       lakeRoot: path.join(path.resolve(config.dataDir), "objects", config.lakeBucket),
-      piiHashKey: config.piiHashKey,
+      piiHashKey: localPiiHashKey(config),
     },
   });
 }

@@ -9,6 +9,7 @@ import { LocalChurnPipelines } from "../../lib/adapters/local/pipelines.ts";
 import { DuckDbWarehouse } from "../../lib/adapters/local/warehouse.ts";
 import type { Config } from "../../lib/config.ts";
 import { Contracts } from "../../lib/contracts/validator.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import type { HopDeps } from "../../lib/hop.ts";
 import { RunLedger } from "../../lib/ledger.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -16,6 +17,16 @@ import { parseGsUri } from "../../lib/ports/objects.ts";
 import { loadTopology, type Topology } from "../../lib/topology.ts";
 
 export const dataformProjectDir = fileURLToPath(new URL("../../dataform/", import.meta.url));
+
+/** The PII hash key the local Dataform runner writes to its key table (always set offline). */
+export function localPiiHashKey(config: Config): string {
+  if (!config.piiHashKey) {
+    throw new ConfigError(
+      "WINTER_DAYS_PII_HASH_KEY is required offline: the local Dataform runner writes it to the key table",
+    );
+  }
+  return config.piiHashKey;
+}
 
 export interface LocalPlatformOptions {
   log: Logger;
@@ -69,7 +80,7 @@ export async function openLocalPlatform(
     projectDir: dataformProjectDir,
     warehouse,
     lakeRoot: path.join(objectsRoot, config.lakeBucket),
-    piiHashKey: config.piiHashKey,
+    piiHashKey: localPiiHashKey(config),
     defaultVars: { lake_bucket: config.lakeBucket },
     logger: log,
   });

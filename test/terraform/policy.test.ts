@@ -698,7 +698,7 @@ describe("wiring", () => {
     expect(required.filter((name) => !passed.includes(name))).toEqual([]);
   });
 
-  it("functions get the environment lib/config.ts reads in gcp mode, with the PII key from Secret Manager", () => {
+  it("functions get the environment lib/config.ts reads in gcp mode, and never the PII hash key", () => {
     const env = root.locals.function_env as Record<string, string>;
     for (const name of [
       "WINTER_DAYS_MODE",
@@ -711,10 +711,9 @@ describe("wiring", () => {
       expect(env[name], name).toBeTypeOf("string");
     }
     expect(env.WINTER_DAYS_MODE).toBe("gcp");
+    // Only Dataform reads the key, from winter_days_secure; no function is granted the secret.
     expect(env.WINTER_DAYS_PII_HASH_KEY).toBeUndefined();
-    expect(root.modules.function?.secret_environment).toEqual({
-      WINTER_DAYS_PII_HASH_KEY: { secret: "${google_secret_manager_secret.pii_hash_key.secret_id}" },
-    });
+    expect(root.modules.function?.secret_environment).toBeUndefined();
   });
 
   it("enables every API the resources use", () => {

@@ -19,13 +19,16 @@ describe("configuration", () => {
     expect(config.lakeBucket).toBe("acme-data-prod-wd-lake");
   });
 
+  it("needs no PII hash key in the cloud, where only Dataform reads it from its key table", () => {
+    const config = loadConfig({ WINTER_DAYS_MODE: "gcp", GOOGLE_CLOUD_PROJECT: "acme-data-prod" });
+    expect(config.piiHashKey).toBeUndefined();
+    expect(loadConfig({}).piiHashKey).toMatch(/.{16,}/);
+  });
+
   it.each([
     [{ WINTER_DAYS_MODE: "cloud" }, "WINTER_DAYS_MODE"],
     [{ WINTER_DAYS_MODE: "gcp" }, "GOOGLE_CLOUD_PROJECT is required"],
-    [
-      { WINTER_DAYS_MODE: "gcp", GOOGLE_CLOUD_PROJECT: "acme-data-prod" },
-      "WINTER_DAYS_PII_HASH_KEY is required",
-    ],
+    [{ WINTER_DAYS_PII_HASH_KEY: "too-short" }, "WINTER_DAYS_PII_HASH_KEY"],
     [{ WINTER_DAYS_PREFIX: "Bad_Prefix" }, "WINTER_DAYS_PREFIX"],
     [{ WINTER_DAYS_REGION: "mars" }, "WINTER_DAYS_REGION"],
   ])("names the variable that is wrong: %o", (env, expected) => {
