@@ -1,3 +1,5 @@
+import { processAlive } from "./process-alive.ts";
+
 /**
  * Who holds leases in a broker file. Each open LocalBroker registers itself as an owner (an id and
  * its process id); when a file is opened, the leases of owners that cannot be alive any more are
@@ -15,22 +17,11 @@ export function unregisterOpenOwner(id: string): void {
   ownersOpenInThisProcess.delete(id);
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    // Signal 0 checks existence without delivering anything.
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * True when the owner's leases can no longer be honoured: its process has exited (crashed or was
  * killed), or it was an earlier broker of this very process that is no longer open.
  */
 export function ownerIsGone(owner: { id: string; pid: number }): boolean {
   if (owner.pid === process.pid) return !ownersOpenInThisProcess.has(owner.id);
-  return !processIsAlive(owner.pid);
+  return !processAlive(owner.pid);
 }

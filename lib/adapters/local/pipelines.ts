@@ -14,6 +14,7 @@ import {
 } from "../../ports/ml.ts";
 import type { ObjectStore } from "../../ports/objects.ts";
 import type { Warehouse } from "../../ports/warehouse.ts";
+import { processAlive } from "./process-alive.ts";
 
 export interface LocalChurnPipelinesOptions {
   /** The DuckDB warehouse holding churn_features (opened on first use). */
@@ -55,16 +56,6 @@ const NAME_PREFIX = "projects/local/locations/local/pipelineJobs/";
 
 /** Jobs being run by this process, by record file: shared by every instance, so none starts one twice. */
 const runningInProcess = new Map<string, Promise<void>>();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * The ML pipeline port offline: each submission is a job record under stateDir, run in the background
@@ -195,7 +186,7 @@ export class LocalChurnPipelines implements ChurnPipelines {
     if (TERMINAL_PIPELINE_STATES.has(record.state)) return;
     if (runningInProcess.has(path.resolve(this.#file(record.job_id)))) return;
     const owner = record.runner;
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) return;
+    if (owner && owner.pid !== process.pid && processAlive(owner.pid)) return;
     this.#options.log?.warn("churn pipeline job has no live runner; running it again", {
       pipeline_job: record.name,
       state: record.state,

@@ -11,6 +11,7 @@ import type {
   InvocationStatus,
   Transformations,
 } from "../../../ports/transformations.ts";
+import { processAlive } from "../process-alive.ts";
 import type { TransactionalWarehouse } from "../warehouse.ts";
 import { compileDataform } from "./compile.ts";
 import { type CompiledGraph, compilationErrors } from "./graph.ts";
@@ -82,15 +83,6 @@ function readJson<T>(file: string, what: string): T {
     if ((error as NodeJS.ErrnoException).code === "ENOENT")
       throw new PermanentError("missing-object", `${what} does not exist`);
     throw error;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
