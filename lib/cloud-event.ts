@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { MESSAGE_PUBLISHED, type MessagePublishedEvent } from "./hop.ts";
+import type { WinterEvent } from "./contracts/events.ts";
+import { MESSAGE_PUBLISHED, type MessagePublishedEvent, toMessage } from "./hop.ts";
 import type { ReceivedMessage } from "./ports/events.ts";
 
 /**
@@ -28,4 +29,26 @@ export function messagePublishedEvent(
       deliveryAttempt: message.deliveryAttempt,
     },
   };
+}
+
+/**
+ * An event as its subscription would deliver it, first attempt: for code that runs a hop directly
+ * (the history load, the bench) with exactly what the hop receives from Pub/Sub.
+ */
+export function deliveryOf(
+  event: WinterEvent,
+  names: { messageId: string; topic: string; subscription: string; project?: string },
+): MessagePublishedEvent {
+  const { data, attributes } = toMessage(event);
+  return messagePublishedEvent(
+    {
+      ackId: "",
+      messageId: names.messageId,
+      data,
+      attributes,
+      publishTime: new Date(event.produced_at),
+      deliveryAttempt: 1,
+    },
+    { project: names.project ?? "local", topic: names.topic, subscription: names.subscription },
+  );
 }

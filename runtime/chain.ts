@@ -3,11 +3,10 @@ import { generateBatch, sourcesDue } from "../functions/generate/handle.ts";
 import { HOPS } from "../functions/hops.ts";
 import { batchIdFor } from "../generators/batch-id.ts";
 import type { Scale } from "../generators/scale.ts";
-import { messagePublishedEvent } from "../lib/cloud-event.ts";
-import type { BatchLanded } from "../lib/contracts/events.ts";
+import { deliveryOf } from "../lib/cloud-event.ts";
 import type { Source } from "../lib/contracts/records.ts";
 import { anyCloudEventEntry } from "../lib/function-entry.ts";
-import { deliver, toMessage } from "../lib/hop.ts";
+import { deliver } from "../lib/hop.ts";
 import type { RunRecord } from "../lib/ledger.ts";
 import { type Reconciliation, reconcile } from "../lib/reconcile.ts";
 import { type CloudEventFunction, type DrainResult, LocalDispatcher } from "./local/dispatcher.ts";
@@ -159,21 +158,6 @@ export async function summarise(
  * ledger says already landed with the same batch id, so a re-run after a crash resumes), then
  * delivers events through the chain until nothing is left to deliver.
  */
-/** A batch.landed event as the export subscription would deliver it. */
-function cloudEventOf(event: BatchLanded) {
-  const { data, attributes } = toMessage(event);
-  return messagePublishedEvent(
-    {
-      ackId: "",
-      messageId: `history-${event.batch_id}`,
-      data,
-      attributes,
-      publishTime: new Date(event.produced_at),
-      deliveryAttempt: 1,
-    },
-    { project: "local", topic: "batch-landed", subscription: "export" },
-  );
-}
 
 /** The sources due on `date` whose batch (for this seed and scale) the ledger does not have in `layer` yet. */
 async function missing(
@@ -217,10 +201,19 @@ export async function loadHistory(platform: LocalPlatform, options: RunOptions):
         scale: options.scale,
         publish: false,
       });
-      const result = await deliver(exportHop, cloudEventOf(event), platform.deps, {
-        publish: false,
-        deadLetter: false,
-      });
+      const result = await deliver(
+        exportHop,
+        deliveryOf(event, {
+          messageId: `history-${event.batch_id}`,
+          topic: "batch-landed",
+          subscription: "export",
+        }),
+        platform.deps,
+        {
+          publish: false,
+          deadLetter: false,
+        },
+      );
       if (result.outcome !== "succeeded")
         throw new Error(`history ${date} ${source}: export ${result.outcome}: ${result.error}`);
       records += event.record_count;

@@ -2,9 +2,9 @@ import { exportHop } from "../../functions/export/handle.ts";
 import { generateBatch, sourcesDue } from "../../functions/generate/handle.ts";
 import type { Scale } from "../../generators/scale.ts";
 import { partName } from "../../lib/bronze.ts";
-import { messagePublishedEvent } from "../../lib/cloud-event.ts";
+import { deliveryOf } from "../../lib/cloud-event.ts";
 import type { BatchLanded } from "../../lib/contracts/events.ts";
-import { deliver, type HopDeps, toMessage } from "../../lib/hop.ts";
+import { deliver, type HopDeps } from "../../lib/hop.ts";
 import type { ExportFigure, LandedDay } from "./figures.ts";
 import { currentRssMiB, peakRssMiB, round1, roundSeconds } from "./memory.ts";
 import { openBenchPlatform } from "./platform.ts";
@@ -29,24 +29,17 @@ export interface ExportTask {
   heapLimitMiB: number | null;
 }
 
-/** A batch.landed event as the export subscription delivers it. */
-function deliveryOf(event: BatchLanded) {
-  const { data, attributes } = toMessage(event);
-  return messagePublishedEvent(
-    {
-      ackId: "",
-      messageId: `bench-${event.batch_id}`,
-      data,
-      attributes,
-      publishTime: new Date(event.produced_at),
-      deliveryAttempt: 1,
-    },
-    { project: "local", topic: "batch-landed", subscription: "export" },
-  );
-}
-
 async function exportOnce(deps: HopDeps, event: BatchLanded): Promise<number> {
-  const result = await deliver(exportHop, deliveryOf(event), deps, { publish: false, deadLetter: false });
+  const result = await deliver(
+    exportHop,
+    deliveryOf(event, {
+      messageId: `bench-${event.batch_id}`,
+      topic: "batch-landed",
+      subscription: "export",
+    }),
+    deps,
+    { publish: false, deadLetter: false },
+  );
   if (result.outcome !== "succeeded") {
     throw new Error(`export of ${event.batch_id} ${result.outcome}: ${result.error}`);
   }
